@@ -90,8 +90,9 @@ $(B)/tests/asan/%: tests/unit/%.c tests/unit/unit.h $(B)/libvmm-asan.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(HOST_CFLAGS) $(SAN) -o $@ $< $(B)/libvmm-asan.a $(LDLIBS)
 
-# test_guest_fdt builds the guest's device tree reader into the host test.
+# These build guest sources (freestanding) into host tests.
 $(B)/tests/test_guest_fdt $(B)/tests/asan/test_guest_fdt: guest/fdt.c guest/fdt.h
+$(B)/tests/test_guest_format $(B)/tests/asan/test_guest_format: guest/format.c guest/format.h
 
 $(B)/guest/%.c.o: guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(dir $@)
