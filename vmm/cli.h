@@ -34,6 +34,7 @@ struct vm_config {
 	bool debug_io;
 	double watchdog_s; /* 0: off */
 	bool exit_code_qemu;
+	bool pit; /* create the in-kernel i8254 PIT (default) */
 	char *kvm_path;
 };
 

@@ -41,6 +41,7 @@ static void test_defaults(void)
 	CHECK_STR(cfg.kvm_path, "/dev/kvm");
 	CHECK(cfg.watchdog_s == CLI_DEFAULT_WATCHDOG_S);
 	CHECK_EQ(cfg.verbosity, 1);
+	CHECK(cfg.pit);
 	cmdline = cli_guest_cmdline(&cfg);
 	CHECK_STR(cmdline, "guest.bin");
 	free(cmdline);
@@ -53,7 +54,7 @@ static void test_all_flags(void)
 	const char *w[] = { "--cpus", "4", "--mem=5G", "--mem-backing", "memfd", "--module",
 			    "a.dtb,dtb", "-M", "initrd", "--console", "out.txt", "--json",
 			    "--quiet", "--debug-io", "--watchdog", "0.5", "--exit-code", "qemu",
-			    "--kvm-device", "/dev/null", "guest.bin", NULL };
+			    "--kvm-device", "/dev/null", "--no-pit", "guest.bin", NULL };
 
 	CHECK_EQ(parse(&cfg, w), CLI_RUN);
 	CHECK_EQ(cfg.cpus, 4);
@@ -71,6 +72,7 @@ static void test_all_flags(void)
 	CHECK(cfg.watchdog_s == 0.5);
 	CHECK(cfg.exit_code_qemu);
 	CHECK_STR(cfg.kvm_path, "/dev/null");
+	CHECK(!cfg.pit);
 	cli_free(&cfg);
 }
 
