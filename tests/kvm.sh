@@ -35,6 +35,14 @@ vmm_case guest/exit-byte 3 -- $G/exit-byte.bin
 vmm_case guest/exit-word 4 -- $G/exit-word.bin
 vmm_case guest/exit-long 5 -- $G/exit-long.bin
 vmm_case guest/exit-code-qemu 7 -- --exit-code qemu $G/exit-byte.bin
+vmm_case guest/unclaimed-io 255 -- $G/unclaimed.bin
+vmm_case guest/debug-io 255 'err:unclaimed write to 0x80 \(1 byte, value 0x12\)' \
+	'err:unclaimed read from 0x1234' -- --debug-io $G/unclaimed.bin
+if [ $HAVE_KVM = 1 ]; then
+	n=$(grep -c 'unclaimed write to 0x80' "$TMP/guest_debug-io.err")
+	if [ "$n" = 1 ]; then ok guest/debug-io-once
+	else bad guest/debug-io-once "port 0x80 logged $n times, expected once"; fi
+fi
 vmm_case guest/triple-fault 3 'err:triple fault' 'err:rip ' 'err:cr0 ' -- $G/triple-fault.bin
 vmm_case guest/vmcall 3 'err:made no progress' 'err:vmcall' 'err:hypercall' -- \
 	--watchdog 1 $G/vmcall.bin
