@@ -66,6 +66,10 @@ all: $(B)/vmm $(B)/guest.bin
 $(B)/vmm: $(B)/obj/vmm/main.o $(B)/libvmm.a
 	$(CC) $(CFLAGS) $(HOST_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# vmm itself under AddressSanitizer + UBSan, for the KVM tests
+$(B)/vmm-asan: $(B)/asan/vmm/main.o $(B)/libvmm-asan.a
+	$(CC) $(CFLAGS) $(HOST_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+
 $(B)/libvmm.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -139,7 +143,7 @@ unit: $(UNIT_BINS) $(UNIT_ASAN)
 run: all
 	$(B)/vmm $(B)/guest.bin
 
-test: all unit guests tools
+test: all unit guests tools $(B)/vmm-asan
 	bash tests/run
 
 fuzz: $(FUZZ_BINS)

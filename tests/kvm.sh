@@ -129,6 +129,26 @@ else
 	fi
 fi
 
+# vmm built with AddressSanitizer + UBSan boots the suite on 2 vCPUs and
+# handles a fatal state and console input
+asan_case() {
+	local name=$1 want=$2; shift 2
+	if [ $HAVE_KVM = 0 ]; then skip "$name" "$KVM_WHY"; return; fi
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 timeout 120 \
+		./build/vmm-asan "$@" </dev/null >"$TMP/asan.out" 2>"$TMP/asan.err"
+	local rc=$?
+	if [ $rc -eq "$want" ] && ! grep -qE 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP/asan.err"; then
+		ok "$name"
+	else
+		bad "$name" "exit $rc (expected $want) or a sanitizer report"
+		grep -A 20 -E 'AddressSanitizer|runtime error|LeakSanitizer' "$TMP/asan.err" | head -n 30 | sed 's/^/      /'
+	fi
+}
+asan_case asan/suite-2cpu 0 --cpus 2 $IMG
+asan_case asan/triple-fault 3 $G/triple-fault.bin
+asan_case asan/vmcall 3 --watchdog 0.5 $G/vmcall.bin
+asan_case asan/bad-image 2 $G/bad/truncated-segment.bin
+
 # ---- the same guest.bin under QEMU ---------------------------------------------
 if [ $HAVE_KVM = 0 ]; then
 	skip qemu/suite "$KVM_WHY"
