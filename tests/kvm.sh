@@ -61,6 +61,8 @@ vmm_case kernel/suite-5G 0 "$suite_ok" -- --mem 5G --cpus 2 $IMG
 vmm_case kernel/memfd-backing 0 "$suite_ok" -- --mem-backing memfd $IMG -- tests=hello,paging
 vmm_case kernel/json 0 'out:^\{"type":"test"' 'out:"type":"stats".*"status":0' \
 	'out:"paging":"' 'err:SUMMARY' -- --json $IMG
+vmm_case kernel/guest-panic 4 'out:FATAL' -- $IMG -- tests=crash
+vmm_case kernel/no-pit 0 "$suite_ok" -- --no-pit $IMG
 vmm_case kernel/console-file 0 -- --console "$TMP/console.txt" $IMG -- tests=hello
 if [ $HAVE_KVM = 1 ]; then
 	if grep -q 'PASS: hello' "$TMP/console.txt" 2>/dev/null; then ok kernel/console-file-content
