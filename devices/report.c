@@ -21,6 +21,7 @@ static const size_t report_keep[REPORT_KIND_MAX + 1] = {
 	[REPORT_KIND_SUMMARY] = 256,
 	[REPORT_KIND_MARK] = 256,
 	[REPORT_KIND_COUNTERS] = 4096,
+	[REPORT_KIND_CONSOLE] = 0, /* handed to the console, not kept */
 };
 
 static const size_t report_size[REPORT_KIND_MAX + 1] = {
@@ -28,6 +29,7 @@ static const size_t report_size[REPORT_KIND_MAX + 1] = {
 	[REPORT_KIND_SUMMARY] = sizeof(struct report_summary),
 	[REPORT_KIND_MARK] = sizeof(struct report_mark),
 	[REPORT_KIND_COUNTERS] = sizeof(struct report_counters),
+	[REPORT_KIND_CONSOLE] = sizeof(struct report_console),
 };
 
 static const char *const report_kind_name[REPORT_KIND_MAX + 1] = {
@@ -35,6 +37,7 @@ static const char *const report_kind_name[REPORT_KIND_MAX + 1] = {
 	[REPORT_KIND_SUMMARY] = "summary",
 	[REPORT_KIND_MARK] = "mark",
 	[REPORT_KIND_COUNTERS] = "counters",
+	[REPORT_KIND_CONSOLE] = "console",
 };
 
 /* Any record, as copied out of the guest. */
@@ -44,6 +47,10 @@ union report_any {
 	struct report_summary summary;
 	struct report_mark mark;
 	struct report_counters counters;
+	struct {
+		struct report_console c;
+		char text[REPORT_CONSOLE_MAX];
+	} console;
 };
 
 int report_init(struct report *r, const struct guest_mem *mem)
@@ -139,6 +146,13 @@ static int report_check_fields(const union report_any *rec, const char **why, ui
 			return -EINVAL;
 		}
 		return 0;
+	case REPORT_KIND_CONSOLE:
+		if (rec->console.c.len > rec->hdr.size - sizeof(struct report_console)) {
+			*why = "console text length";
+			*val = rec->console.c.len;
+			return -EINVAL;
+		}
+		return 0;
 	default:
 		return 0;
 	}
@@ -210,7 +224,8 @@ static void report_store_locked(struct report *r, const union report_any *rec)
 		r->have_counters = true;
 		break;
 	}
-	report_keep_locked(r, rec);
+	if (report_keep[rec->hdr.kind])
+		report_keep_locked(r, rec);
 }
 
 int report_submit(struct report *r, uint64_t gpa)
@@ -246,7 +261,8 @@ int report_submit(struct report *r, uint64_t gpa)
 		return report_refuse(r, REPORT_ERR_RANGE, -EFAULT, gpa,
 				     "its %u bytes are not all in guest RAM", hdr.size);
 
-	memcpy(&rec, p, report_size[hdr.kind]);
+	/* fixed kinds copy their struct; console text is as long as the record */
+	memcpy(&rec, p, hdr.kind == REPORT_KIND_CONSOLE ? hdr.size : report_size[hdr.kind]);
 	rec.hdr = hdr; /* the guest may have changed it since */
 	if (report_check_fields(&rec, &why, &val))
 		return report_refuse(r, REPORT_ERR_FIELD, -EINVAL, gpa,
@@ -487,6 +503,7 @@ int report_json(const struct report_header *rec, char *buf, size_t len)
 	const struct report_summary *sum = (const void *)rec;
 	const struct report_mark *m = (const void *)rec;
 	const struct report_counters *c = (const void *)rec;
+	const struct report_console *con = (const void *)rec;
 
 	if (rec->kind < 1 || rec->kind > REPORT_KIND_MAX)
 		return -EINVAL;
@@ -522,6 +539,10 @@ int report_json(const struct report_header *rec, char *buf, size_t len)
 		report_out_u64s(&o, "counters",
 				(const uint8_t *)c + offsetof(struct report_counters, counters),
 				c->ncounters <= REPORT_NCOUNTERS ? c->ncounters : 0);
+		break;
+	case REPORT_KIND_CONSOLE:
+		report_out_printf(&o, ",\"cpu\":%u", rec->cpu);
+		report_out_str(&o, "text", con->text, con->len);
 		break;
 	}
 	report_out_putc(&o, '}');

@@ -34,7 +34,7 @@
 #include "vmm/guest_abi.h"
 #include "vmm/guest_mem.h"
 
-#define REPORT_KIND_MAX REPORT_KIND_COUNTERS
+#define REPORT_KIND_MAX REPORT_KIND_CONSOLE
 
 /* Why a record was refused. */
 enum report_error {

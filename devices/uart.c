@@ -218,6 +218,25 @@ static void uart_transmit(struct uart *u, uint8_t byte)
 	u->thre_pending = true;
 }
 
+void uart_console_write(struct uart *u, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	bool newline = false;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->out_fd >= 0) {
+		for (size_t i = 0; i < len; i++) {
+			u->out[u->out_len++] = p[i];
+			newline |= p[i] == '\n';
+			if (u->out_len == sizeof(u->out))
+				uart_flush_locked(u);
+		}
+		if (newline || u->write_through)
+			uart_flush_locked(u);
+	}
+	pthread_mutex_unlock(&u->lock);
+}
+
 /* MSR bits 4..7: the modem inputs, or MCR's outputs in loopback. */
 static uint8_t uart_msr_lines(const struct uart *u)
 {

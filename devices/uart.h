@@ -92,4 +92,12 @@ void uart_set_rx_ready(struct uart *u, void (*fn)(void *opaque), void *opaque);
  */
 int uart_flush(struct uart *u);
 
+/*
+ * Console text that reached vmm another way (the report channel's console
+ * records): written to the UART's output in order with the bytes the guest
+ * sent through THR, under the same buffering rules. Raises no interrupt
+ * and changes no register.
+ */
+void uart_console_write(struct uart *u, const void *buf, size_t len);
+
 #endif

@@ -57,13 +57,23 @@ static void vm_uart_rx_ready(void *opaque)
 	vm_wake(vm->rx_fd);
 }
 
-/* --json: each record the guest reports becomes a line on stdout as it arrives. */
-static void vm_report_json(void *opaque, const struct report_header *rec)
+/*
+ * Each record the guest reports, as it arrives: console text goes to the
+ * console with the UART's output; with --json every other record becomes
+ * a line on stdout.
+ */
+static void vm_on_report(void *opaque, const struct report_header *rec)
 {
+	struct vm *vm = opaque;
 	char line[4096];
 
-	(void)opaque;
-	if (report_json(rec, line, sizeof(line)) > 0) {
+	if (rec->kind == REPORT_KIND_CONSOLE) {
+		const struct report_console *con = (const void *)rec;
+
+		uart_console_write(&vm->uart, con->text, con->len);
+		return;
+	}
+	if (vm->cfg->json && report_json(rec, line, sizeof(line)) > 0) {
 		flockfile(stdout);
 		fputs(line, stdout);
 		fputc('\n', stdout);
@@ -157,8 +167,7 @@ static int vm_setup_devices(struct vm *vm)
 	ret = report_init(&vm->report, &vm->mem);
 	if (ret)
 		return ret;
-	if (vm->cfg->json)
-		report_set_callback(&vm->report, vm_report_json, vm);
+	report_set_callback(&vm->report, vm_on_report, vm);
 
 	struct {
 		struct bus *bus;

@@ -200,7 +200,7 @@ static void submit_bad(struct report *r)
 		g->hdr.version = REPORT_VERSION;
 		g->hdr.kind = 0;
 		bad_results[n++] = report_submit(r, 0x1000);
-		g->hdr.kind = 5;
+		g->hdr.kind = REPORT_KIND_MAX + 1;
 		bad_results[n++] = report_submit(r, 0x1000);
 		g->hdr.kind = REPORT_KIND_TEST;
 		g->hdr.size = sizeof(*g) - 1;
@@ -471,6 +471,84 @@ static void test_json_records(void)
 	CHECK_EQ(report_json(&t.hdr, buf, sizeof(buf)), -EINVAL);
 }
 
+/* Console records reach the callback with their text, are counted, and are not kept. */
+static char console_seen[8192];
+static size_t console_len;
+
+static void console_cb(void *opaque, const struct report_header *rec)
+{
+	const struct report_console *c = (const void *)rec;
+
+	(void)opaque;
+	if (rec->kind == REPORT_KIND_CONSOLE && console_len + c->len <= sizeof(console_seen)) {
+		memcpy(console_seen + console_len, c->text, c->len);
+		console_len += c->len;
+	}
+}
+
+static struct report_console *put_console(uint64_t gpa, const char *text, uint32_t size)
+{
+	struct report_console *c = at(gpa);
+	uint32_t len = (uint32_t)strlen(text);
+
+	hdr_fill(&c->hdr, REPORT_KIND_CONSOLE, size ? size : (uint32_t)sizeof(*c) + len);
+	c->len = len;
+	c->reserved = 0;
+	memcpy(c->text, text, len);
+	return c;
+}
+
+static void test_console(void)
+{
+	struct report r;
+	struct report_counts c;
+	struct report_console *con;
+	char big[REPORT_CONSOLE_MAX + 1];
+	char json[256];
+
+	setup(&r);
+	console_len = 0;
+	report_set_callback(&r, console_cb, NULL);
+	put_console(0x1000, "hello, ", 0);
+	submit_port(&r, 0x1000);
+	put_console(0x2000, "world\n", 0);
+	CHECK_EQ(report_submit(&r, 0x2000), REPORT_KIND_CONSOLE);
+	CHECK_EQ(console_len, 13);
+	CHECK(memcmp(console_seen, "hello, world\n", 13) == 0);
+
+	/* the largest record is accepted whole */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = 0;
+	put_console(0x3000, big, 0);
+	CHECK_EQ(report_submit(&r, 0x3000), REPORT_KIND_CONSOLE);
+	CHECK_EQ(console_len, 13 + REPORT_CONSOLE_MAX);
+
+	/* len beyond the record's size, a size past the maximum, a record off the end of RAM */
+	con = put_console(0x4000, "abc", 0);
+	con->len = 4;
+	CHECK_EQ(report_submit(&r, 0x4000), -EINVAL);
+	con->len = 3;
+	con->hdr.size = REPORT_MAX_SIZE + 1;
+	CHECK_EQ(report_submit(&r, 0x4000), -EINVAL);
+	con = put_console(RAM - sizeof(*con) - 2, "ab", 0);
+	con->hdr.size += 1; /* the record claims one byte beyond the end of RAM */
+	con->len = 3;
+	CHECK_EQ(report_submit(&r, RAM - sizeof(*con) - 2), -EFAULT);
+	CHECK_EQ(console_len, 13 + REPORT_CONSOLE_MAX);
+
+	report_get_counts(&r, &c);
+	CHECK_EQ(c.records[REPORT_KIND_CONSOLE], 3);
+	CHECK_EQ(c.invalid, 3);
+	CHECK_EQ(c.dropped, 0);
+	CHECK_EQ(report_nr_kept(&r, REPORT_KIND_CONSOLE), 0);
+
+	/* JSON escapes the text */
+	con = put_console(0x5000, "a\"b\n", 0);
+	CHECK(report_json(&con->hdr, json, sizeof(json)) > 0);
+	CHECK_STR(json, "{\"type\":\"console\",\"cpu\":1,\"text\":\"a\\\"b\\n\"}");
+	report_destroy(&r);
+}
+
 int main(void)
 {
 	ram = calloc(1, guest_mem_host_size(RAM));
@@ -487,6 +565,7 @@ int main(void)
 	RUN(test_concurrent);
 	RUN(test_json_escape);
 	RUN(test_json_records);
+	RUN(test_console);
 	free(ram);
 	return unit_done();
 }
