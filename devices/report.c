@@ -47,10 +47,7 @@ union report_any {
 	struct report_summary summary;
 	struct report_mark mark;
 	struct report_counters counters;
-	struct {
-		struct report_console c;
-		char text[REPORT_CONSOLE_MAX];
-	} console;
+	uint8_t raw[REPORT_MAX_SIZE]; /* a console record: struct report_console and its text */
 };
 
 int report_init(struct report *r, const struct guest_mem *mem)
@@ -146,13 +143,16 @@ static int report_check_fields(const union report_any *rec, const char **why, ui
 			return -EINVAL;
 		}
 		return 0;
-	case REPORT_KIND_CONSOLE:
-		if (rec->console.c.len > rec->hdr.size - sizeof(struct report_console)) {
+	case REPORT_KIND_CONSOLE: {
+		const struct report_console *c = (const void *)rec->raw;
+
+		if (c->len > rec->hdr.size - sizeof(*c)) {
 			*why = "console text length";
-			*val = rec->console.c.len;
+			*val = c->len;
 			return -EINVAL;
 		}
 		return 0;
+	}
 	default:
 		return 0;
 	}
