@@ -18,6 +18,7 @@ vmm_case cli/missing-image 2 'err:/nonexistent/guest.bin: No such file or direct
 vmm_case cli/directory-image 2 'err:not a regular file' -- build
 vmm_case cli/missing-module 2 'err:/nonexistent.mod: No such file or directory' -- \
 	--module /nonexistent.mod $IMG
+vmm_case cli/not-kvm 1 'err:/dev/null: not a KVM device' -- --kvm-device /dev/null $IMG
 vmm_case cli/missing-kvm 1 'err:/nonexistent/kvm: No such file or directory. Load KVM' -- \
 	--kvm-device /nonexistent/kvm $IMG
 

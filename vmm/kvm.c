@@ -13,10 +13,16 @@
 
 #define KVM_CPUID_MAX_ENTRIES 256
 
-static int kvm_vioctl_fail(int err, const char *what_fmt, va_list ap)
+/* The ioctl, and on failure the message naming it; arg is a pointer or an integer. */
+static int kvm_vioctl(int fd, unsigned long request, unsigned long arg, const char *what_fmt,
+		      va_list ap)
 {
 	char what[256];
+	int ret = ioctl(fd, request, arg), err;
 
+	if (ret >= 0)
+		return ret;
+	err = errno;
 	if (err == EINTR || err == EAGAIN)
 		return -err;
 	vsnprintf(what, sizeof(what), what_fmt, ap);
@@ -27,14 +33,10 @@ static int kvm_vioctl_fail(int err, const char *what_fmt, va_list ap)
 int kvm_ioctl(int fd, unsigned long request, void *arg, const char *what_fmt, ...)
 {
 	va_list ap;
-	int ret, err;
+	int ret;
 
-	ret = ioctl(fd, request, arg);
-	if (ret >= 0)
-		return ret;
-	err = errno;
 	va_start(ap, what_fmt);
-	ret = kvm_vioctl_fail(err, what_fmt, ap);
+	ret = kvm_vioctl(fd, request, (unsigned long)(uintptr_t)arg, what_fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -42,14 +44,10 @@ int kvm_ioctl(int fd, unsigned long request, void *arg, const char *what_fmt, ..
 int kvm_ioctl_int(int fd, unsigned long request, unsigned long arg, const char *what_fmt, ...)
 {
 	va_list ap;
-	int ret, err;
+	int ret;
 
-	ret = ioctl(fd, request, arg);
-	if (ret >= 0)
-		return ret;
-	err = errno;
 	va_start(ap, what_fmt);
-	ret = kvm_vioctl_fail(err, what_fmt, ap);
+	ret = kvm_vioctl(fd, request, arg, what_fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -121,6 +119,11 @@ int kvm_open(struct kvm *kvm, const char *path)
 		return kvm_open_fail(path, errno);
 
 	ret = ioctl(kvm->fd, KVM_GET_API_VERSION, 0);
+	if (ret < 0) {
+		log_error("%s: not a KVM device (KVM_GET_API_VERSION: %s)", path, strerror(errno));
+		ret = -ENOTTY;
+		goto err_close;
+	}
 	if (ret != KVM_API_VERSION) {
 		log_error("%s: KVM API version %d, vmm needs %d", path, ret, KVM_API_VERSION);
 		ret = -ENOTSUP;
