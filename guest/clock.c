@@ -13,7 +13,7 @@
 #define HV_CPUID_TIMING 0x40000010
 #define ASSUMED_TSC_HZ 1000000000ULL
 #define PIT_HZ 1193182ULL
-#define PIT_CALIBRATE_MS 10
+#define PIT_CALIBRATE_US 2000
 
 struct pvclock_vcpu_time_info {
 	uint32_t version;
@@ -66,22 +66,56 @@ static uint64_t pvclock_scale(uint64_t delta, uint32_t mul, int8_t shift)
 	return (uint64_t)(((unsigned __int128)delta * mul) >> 32);
 }
 
+/*
+ * PIT channel 2's count, latched (one OUT, two INs), and the TSC at the
+ * latch: the middle of the TSC read just before and just after the OUT,
+ * which exits to the hypervisor (~7 us here). Of several reads the one
+ * with the narrowest bracket is kept, so a host preemption in one does
+ * not count.
+ */
+static uint16_t pit2_read(uint64_t *tsc, int reads)
+{
+	uint64_t best = UINT64_MAX;
+	uint16_t count = 0;
+	*tsc = 0;
+	for (int i = 0; i < reads; i++) {
+		uint64_t a = rdtsc();
+		outb(0x43, 0x80); /* counter latch, channel 2 */
+		uint64_t b = rdtsc();
+		uint8_t lo = inb(0x42), hi = inb(0x42);
+		if (b - a < best) {
+			best = b - a;
+			*tsc = a + (b - a) / 2;
+			count = (uint16_t)(lo | hi << 8);
+		}
+	}
+	return count;
+}
+
 uint64_t clock_pit_hz(void)
 {
-	uint16_t latch = (uint16_t)(PIT_HZ * PIT_CALIBRATE_MS / 1000);
 	/* Nothing decodes port 0x61 without a PIT (vmm --no-pit): reads are all ones. */
 	if (inb(0x61) == 0xff)
 		return 0;
-	/* Gate channel 2 on, speaker off; mode 0, lobyte/hibyte. */
+	/* Gate channel 2 on, speaker off; mode 0, lobyte/hibyte, from 0xffff (55 ms). */
 	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
 	outb(0x43, 0xb0);
-	outb(0x42, (uint8_t)latch);
-	outb(0x42, (uint8_t)(latch >> 8));
-	uint64_t t0 = rdtsc(), t1 = t0;
-	/* OUT2 goes high at terminal count; give up after ~1 s of TSC at 10 GHz. */
-	while (!(inb(0x61) & 0x20) && t1 - t0 < 10000000000ULL)
-		t1 = rdtsc();
-	return (t1 - t0) * 1000 / PIT_CALIBRATE_MS;
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
+	uint64_t t0, t1, t2;
+	uint16_t c0 = pit2_read(&t0, 2), c1;
+	/* A first estimate of the rate over ~0.5 ms; give up after ~1 s of TSC at 10 GHz. */
+	do
+		c1 = pit2_read(&t1, 1);
+	while ((uint16_t)(c0 - c1) < PIT_HZ / 2000 && t1 - t0 < 10000000000ULL);
+	if ((uint16_t)(c0 - c1) < PIT_HZ / 2000)
+		return 0; /* channel 2 does not count */
+	/* Then the whole window by the TSC, and the count at its end. */
+	uint64_t window = (t1 - t0) * (PIT_HZ * PIT_CALIBRATE_US / 1000000) / (uint16_t)(c0 - c1);
+	while (rdtsc() - t0 < window)
+		cpu_relax();
+	uint16_t c2 = pit2_read(&t2, 2);
+	return (t2 - t0) * PIT_HZ / (uint16_t)(c0 - c2);
 }
 
 /* The hypervisor's TSC frequency leaf (0x40000010 EAX, kHz), or 0. */

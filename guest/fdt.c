@@ -5,6 +5,13 @@
  * while it is open and acted on when it closes, so their order does not
  * matter. Nodes are recognised by name (cpus, cpu@N, memory@..., vmm,
  * serial@..., fw-cfg@..., chosen) or by compatible / device_type.
+ *
+ * The guest runs this emulated, one instruction at a time, so it does as
+ * little per byte as it can: a cell is one load and a byte swap, names are
+ * told apart by their first character and then compared whole with
+ * constant-size compares (inline quadword loads), every property name is
+ * classified once per strings-block offset, and string lists are split
+ * with memchr.
  */
 #include "fdt.h"
 
@@ -29,10 +36,17 @@ enum node_kind {
 	NODE_FWCFG,
 };
 
+/* What an unnamed node's compatible / device_type said it is (bits). */
+#define MATCH_CPU 1
+#define MATCH_MEMORY 2
+#define MATCH_VMM 4
+#define MATCH_SERIAL 8
+#define MATCH_FWCFG 16
+
 /* Properties seen in the open node that the guest cares about. */
 struct node {
 	enum node_kind kind;
-	bool devtype_memory, devtype_cpu, compat_vmm, compat_serial, compat_fwcfg;
+	uint32_t match; /* MATCH_*, for NODE_OTHER only */
 	const uint8_t *reg;
 	uint32_t reg_len;
 	uint32_t io_port, interrupts, features, exit_port, report_port;
@@ -56,35 +70,6 @@ enum prop_id {
 	P_COUNT,
 };
 
-static const char *const prop_names[P_COUNT] = {
-	[P_ADDRESS_CELLS] = "#address-cells",
-	[P_SIZE_CELLS] = "#size-cells",
-	[P_COMPATIBLE] = "compatible",
-	[P_BOOTARGS] = "bootargs",
-	[P_REG] = "reg",
-	[P_DEVICE_TYPE] = "device_type",
-	[P_IO_PORT] = "io-port",
-	[P_INTERRUPTS] = "interrupts",
-	[P_FEATURES] = "features",
-	[P_EXIT_PORT] = "exit-port",
-	[P_REPORT_PORT] = "report-port",
-};
-
-#define LEN(s) (sizeof(s) - 1)
-static const uint8_t prop_lens[P_COUNT] = {
-	[P_ADDRESS_CELLS] = LEN("#address-cells"),
-	[P_SIZE_CELLS] = LEN("#size-cells"),
-	[P_COMPATIBLE] = LEN("compatible"),
-	[P_BOOTARGS] = LEN("bootargs"),
-	[P_REG] = LEN("reg"),
-	[P_DEVICE_TYPE] = LEN("device_type"),
-	[P_IO_PORT] = LEN("io-port"),
-	[P_INTERRUPTS] = LEN("interrupts"),
-	[P_FEATURES] = LEN("features"),
-	[P_EXIT_PORT] = LEN("exit-port"),
-	[P_REPORT_PORT] = LEN("report-port"),
-};
-
 #define NAME_CACHE 256
 
 struct walker {
@@ -98,60 +83,101 @@ struct walker {
 	uint8_t ids[NAME_CACHE];
 };
 
+typedef uint32_t __attribute__((may_alias, aligned(1))) fdt_u32;
+
 static uint32_t be32(const uint8_t *p)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return __builtin_bswap32(*(const fdt_u32 *)p);
 }
 
-static bool str_eq(const char *a, const char *b)
-{
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
+/* s (room bytes readable from it) is the literal lit, its NUL included. */
+#define IS(s, room, lit) ((room) >= sizeof(lit) && __builtin_memcmp((s), (lit), sizeof(lit)) == 0)
 
-/* A node name, unit address dropped: "memory@0" matches "memory". */
-static bool name_is(const char *name, const char *base)
-{
-	while (*base && *name == *base) {
-		name++;
-		base++;
-	}
-	return *base == '\0' && (*name == '\0' || *name == '@');
-}
+/* A node name of n bytes is base, or base@unit: "memory@0" matches "memory". */
+#define UNIT_IS(name, n, base)                                                       \
+	(((n) == sizeof(base) - 1 || ((n) > sizeof(base) - 1 && (name)[sizeof(base) - 1] == '@')) && \
+	 __builtin_memcmp((name), (base), sizeof(base) - 1) == 0)
 
-/* True if the string list val[0..len) contains s. */
-static bool strlist_has(const uint8_t *val, uint32_t len, const char *s)
+/*
+ * Which of a, b, c (alen.. bytes long; SIZE_MAX for none) the string list
+ * val[0..len) contains, as bits 0, 1, 2.
+ */
+static unsigned int strlist_match(const uint8_t *val, uint32_t len, const char *a, size_t alen,
+				  const char *b, size_t blen, const char *c, size_t clen)
 {
+	unsigned int found = 0;
 	uint32_t i = 0;
 	while (i < len) {
-		const char *item = (const char *)val + i;
-		uint32_t n = 0;
-		while (i + n < len && val[i + n])
-			n++;
-		if (i + n == len)
-			return false; /* unterminated */
-		if (str_eq(item, s))
-			return true;
-		i += n + 1;
+		const uint8_t *nul = __builtin_memchr(val + i, 0, len - i);
+		if (!nul)
+			break; /* unterminated */
+		size_t n = (size_t)(nul - (val + i));
+		if (n == alen && __builtin_memcmp(val + i, a, n) == 0)
+			found |= 1;
+		else if (n == blen && __builtin_memcmp(val + i, b, n) == 0)
+			found |= 2;
+		else if (n == clen && __builtin_memcmp(val + i, c, n) == 0)
+			found |= 4;
+		i += (uint32_t)n + 1;
 	}
-	return false;
+	return found;
 }
 
-static enum prop_id prop_id(struct walker *w, uint32_t nameoff, const char *name)
+/* What a property name is; room bytes (>= 1, the last a NUL) are readable. */
+static enum prop_id prop_classify(const char *name, uint32_t room)
+{
+	switch (name[0]) {
+	case '#':
+		if (IS(name, room, "#address-cells"))
+			return P_ADDRESS_CELLS;
+		if (IS(name, room, "#size-cells"))
+			return P_SIZE_CELLS;
+		break;
+	case 'b':
+		if (IS(name, room, "bootargs"))
+			return P_BOOTARGS;
+		break;
+	case 'c':
+		if (IS(name, room, "compatible"))
+			return P_COMPATIBLE;
+		break;
+	case 'd':
+		if (IS(name, room, "device_type"))
+			return P_DEVICE_TYPE;
+		break;
+	case 'e':
+		if (IS(name, room, "exit-port"))
+			return P_EXIT_PORT;
+		break;
+	case 'f':
+		if (IS(name, room, "features"))
+			return P_FEATURES;
+		break;
+	case 'i':
+		if (IS(name, room, "io-port"))
+			return P_IO_PORT;
+		if (IS(name, room, "interrupts"))
+			return P_INTERRUPTS;
+		break;
+	case 'r':
+		if (IS(name, room, "reg"))
+			return P_REG;
+		if (IS(name, room, "report-port"))
+			return P_REPORT_PORT;
+		break;
+	default:
+		break;
+	}
+	return P_UNKNOWN;
+}
+
+static inline __attribute__((always_inline)) enum prop_id prop_id(struct walker *w,
+								   uint32_t nameoff)
 {
 	if (nameoff < NAME_CACHE && w->ids[nameoff] != P_NONE)
 		return (enum prop_id)w->ids[nameoff];
-	enum prop_id id = P_UNKNOWN;
-	size_t len = __builtin_strlen(name);
-	for (int i = P_ADDRESS_CELLS; i < P_COUNT; i++) {
-		if (prop_lens[i] == len && __builtin_memcmp(name, prop_names[i], len) == 0) {
-			id = (enum prop_id)i;
-			break;
-		}
-	}
+	enum prop_id id = prop_classify((const char *)w->strings + nameoff,
+					w->strings_size - nameoff);
 	if (nameoff < NAME_CACHE)
 		w->ids[nameoff] = (uint8_t)id;
 	return id;
@@ -182,23 +208,28 @@ static uint64_t read_cells(const uint8_t *p, uint32_t cells)
 	return v;
 }
 
-static int node_prop(struct walker *w, struct node *n, uint32_t nameoff, const char *name,
-		     const uint8_t *val, uint32_t len)
+/*
+ * One property (its name already known, id) of the open node n; inline:
+ * it runs for every property the guest knows.
+ */
+static inline __attribute__((always_inline)) int node_prop(struct walker *w, struct node *n,
+							   enum prop_id id, const uint8_t *val,
+							   uint32_t len)
 {
-	enum prop_id id = prop_id(w, nameoff, name);
-	if (id == P_UNKNOWN)
-		return 0;
-	switch (n->kind) {
-	case NODE_ROOT:
-		if (id == P_ADDRESS_CELLS)
+	enum node_kind kind = n->kind;
+	switch (id) {
+	case P_ADDRESS_CELLS:
+		if (kind == NODE_ROOT)
 			return prop_u32(w, val, len, &w->root_acells, "bad root #address-cells");
-		if (id == P_SIZE_CELLS)
-			return prop_u32(w, val, len, &w->root_scells, "bad root #size-cells");
-		if (id == P_COMPATIBLE && is_string(val, len))
-			w->out->compatible = (const char *)val;
+		if (kind == NODE_CPUS)
+			return prop_u32(w, val, len, &w->cpu_acells, "bad cpus #address-cells");
 		return 0;
-	case NODE_CHOSEN:
-		if (id == P_BOOTARGS) {
+	case P_SIZE_CELLS:
+		if (kind == NODE_ROOT)
+			return prop_u32(w, val, len, &w->root_scells, "bad root #size-cells");
+		return 0;
+	case P_BOOTARGS:
+		if (kind == NODE_CHOSEN) {
 			if (!is_string(val, len)) {
 				w->why = "chosen/bootargs is not a string";
 				return GFDT_EINVAL;
@@ -206,31 +237,28 @@ static int node_prop(struct walker *w, struct node *n, uint32_t nameoff, const c
 			w->out->bootargs = (const char *)val;
 		}
 		return 0;
-	case NODE_CPUS:
-		if (id == P_ADDRESS_CELLS)
-			return prop_u32(w, val, len, &w->cpu_acells, "bad cpus #address-cells");
+	case P_COMPATIBLE:
+		if (kind == NODE_ROOT && is_string(val, len))
+			w->out->compatible = (const char *)val;
+		else if (kind == NODE_OTHER)
+			n->match |= strlist_match(val, len, "vmm,platform", 12, "ns16550a", 8,
+						  "qemu,fw-cfg-io", 14) * MATCH_VMM;
+		return 0;
+	case P_DEVICE_TYPE:
+		/* Only nodes the name did not classify need it. */
+		if (kind == NODE_OTHER)
+			n->match |= strlist_match(val, len, "cpu", 3, "memory", 6, "", SIZE_MAX);
 		return 0;
 	default:
 		break;
 	}
+	/* The rest belong to device nodes, not to /, /chosen or /cpus. */
+	if (kind == NODE_ROOT || kind == NODE_CHOSEN || kind == NODE_CPUS)
+		return 0;
 	switch (id) {
 	case P_REG:
 		n->reg = val;
 		n->reg_len = len;
-		return 0;
-	case P_DEVICE_TYPE:
-		/* Only nodes the name did not classify need it. */
-		if (n->kind == NODE_OTHER) {
-			n->devtype_memory = strlist_has(val, len, "memory");
-			n->devtype_cpu = strlist_has(val, len, "cpu");
-		}
-		return 0;
-	case P_COMPATIBLE:
-		if (n->kind == NODE_OTHER) {
-			n->compat_vmm = strlist_has(val, len, "vmm,platform");
-			n->compat_serial = strlist_has(val, len, "ns16550a");
-			n->compat_fwcfg = strlist_has(val, len, "qemu,fw-cfg-io");
-		}
 		return 0;
 	case P_IO_PORT:
 		return prop_u32(w, val, len, &n->io_port, "bad io-port");
@@ -247,10 +275,39 @@ static int node_prop(struct walker *w, struct node *n, uint32_t nameoff, const c
 	}
 }
 
-static int node_close(struct walker *w, struct node *n)
+/* The role of a node at its end: its kind, or for NODE_OTHER what it matched. */
+static enum node_kind node_role(const struct node *n)
+{
+	uint32_t m = n->match;
+	if (n->kind != NODE_OTHER || !m)
+		return n->kind;
+	if (m & MATCH_CPU)
+		return NODE_CPU;
+	if (m & MATCH_MEMORY)
+		return NODE_MEMORY;
+	if (m & MATCH_VMM)
+		return NODE_VMM;
+	if (m & MATCH_SERIAL)
+		return NODE_SERIAL;
+	return NODE_FWCFG;
+}
+
+static int ports_ok(struct walker *w)
+{
+	const struct fdt_info *out = w->out;
+	if (out->exit_port > 0xffff || out->report_port > 0xffff || out->serial_port > 0xffff ||
+	    out->fwcfg_port > 0xffff) {
+		w->why = "an io-port is above 0xffff";
+		return GFDT_EINVAL;
+	}
+	return 0;
+}
+
+static int node_close(struct walker *w, const struct node *n)
 {
 	struct fdt_info *out = w->out;
-	if (n->kind == NODE_CPU || n->devtype_cpu) {
+	switch (node_role(n)) {
+	case NODE_CPU: {
 		if (!n->reg || n->reg_len != 4 * w->cpu_acells || w->cpu_acells < 1 ||
 		    w->cpu_acells > 2) {
 			w->why = "cpu node without a valid reg";
@@ -266,7 +323,9 @@ static int node_close(struct walker *w, struct node *n)
 			return GFDT_EINVAL;
 		}
 		out->apic_ids[out->ncpus++] = (uint32_t)id;
-	} else if (n->kind == NODE_MEMORY || n->devtype_memory) {
+		return 0;
+	}
+	case NODE_MEMORY: {
 		uint32_t cells = w->root_acells + w->root_scells;
 		if (w->root_acells < 1 || w->root_acells > 2 || w->root_scells < 1 ||
 		    w->root_scells > 2 || !n->reg || n->reg_len == 0 || n->reg_len % (4 * cells)) {
@@ -290,47 +349,64 @@ static int node_close(struct walker *w, struct node *n)
 			out->mem[out->nmem].size = size;
 			out->nmem++;
 		}
-	} else if (n->kind == NODE_VMM || n->compat_vmm) {
+		return 0;
+	}
+	case NODE_VMM:
 		out->have_vmm = true;
 		out->features = n->features;
 		out->exit_port = n->exit_port;
 		out->report_port = n->report_port;
-	} else if (n->kind == NODE_SERIAL || n->compat_serial) {
+		return ports_ok(w);
+	case NODE_SERIAL:
 		if (!out->serial_port) {
 			out->serial_port = n->io_port;
 			out->serial_irq = n->interrupts;
 		}
-	} else if (n->kind == NODE_FWCFG || n->compat_fwcfg) {
+		return ports_ok(w);
+	case NODE_FWCFG:
 		out->fwcfg_port = n->io_port;
+		return ports_ok(w);
+	default:
+		return 0;
 	}
-	if (out->exit_port > 0xffff || out->report_port > 0xffff || out->serial_port > 0xffff ||
-	    out->fwcfg_port > 0xffff) {
-		w->why = "an io-port is above 0xffff";
-		return GFDT_EINVAL;
-	}
-	return 0;
 }
 
-static enum node_kind classify(const char *name, unsigned int depth, enum node_kind parent)
+/* A node's kind from its name (n bytes) and where it sits. */
+static enum node_kind classify(const char *name, uint32_t n, unsigned int depth,
+			       enum node_kind parent)
 {
 	if (depth == 1)
 		return NODE_ROOT;
-	if (depth == 3 && parent == NODE_CPUS && name_is(name, "cpu"))
+	if (depth == 3 && parent == NODE_CPUS && UNIT_IS(name, n, "cpu"))
 		return NODE_CPU;
 	if (depth != 2)
 		return NODE_OTHER;
-	if (name_is(name, "chosen"))
-		return NODE_CHOSEN;
-	if (name_is(name, "cpus"))
-		return NODE_CPUS;
-	if (name_is(name, "memory"))
-		return NODE_MEMORY;
-	if (name_is(name, "vmm"))
-		return NODE_VMM;
-	if (name_is(name, "serial"))
-		return NODE_SERIAL;
-	if (name_is(name, "fw-cfg"))
-		return NODE_FWCFG;
+	switch (name[0]) {
+	case 'c':
+		if (UNIT_IS(name, n, "chosen"))
+			return NODE_CHOSEN;
+		if (UNIT_IS(name, n, "cpus"))
+			return NODE_CPUS;
+		break;
+	case 'm':
+		if (UNIT_IS(name, n, "memory"))
+			return NODE_MEMORY;
+		break;
+	case 'v':
+		if (UNIT_IS(name, n, "vmm"))
+			return NODE_VMM;
+		break;
+	case 's':
+		if (UNIT_IS(name, n, "serial"))
+			return NODE_SERIAL;
+		break;
+	case 'f':
+		if (UNIT_IS(name, n, "fw-cfg"))
+			return NODE_FWCFG;
+		break;
+	default:
+		break;
+	}
 	return NODE_OTHER;
 }
 
@@ -381,11 +457,20 @@ int fdt_parse(const void *blob, size_t size, struct fdt_info *out, const char **
 	const uint8_t *b = blob;
 	const char *dummy;
 	struct node stack[GFDT_MAX_DEPTH + 1];
-	unsigned int depth = 0;
+	struct node *n = stack; /* the open node; stack[0] stands for "none" */
 	if (!why)
 		why = &dummy;
 	*why = NULL;
-	*out = (struct fdt_info){ 0 };
+	/* apic_ids[] and mem[] past their counts are left as they are */
+	out->ncpus = 0;
+	out->nmem = 0;
+	out->have_vmm = false;
+	out->features = 0;
+	out->exit_port = out->report_port = 0;
+	out->serial_port = out->serial_irq = 0;
+	out->fwcfg_port = 0;
+	out->bootargs = NULL;
+	out->compatible = NULL;
 	int err = check_header(b, size, why);
 	if (err)
 		return err;
@@ -400,6 +485,7 @@ int fdt_parse(const void *blob, size_t size, struct fdt_info *out, const char **
 	};
 	const uint8_t *p = b + be32(b + 8);
 	const uint8_t *end = p + be32(b + 36);
+	stack[0].kind = NODE_OTHER;
 	for (;;) {
 		if (end - p < 4) {
 			*why = "structure block ends without FDT_END";
@@ -407,50 +493,14 @@ int fdt_parse(const void *blob, size_t size, struct fdt_info *out, const char **
 		}
 		uint32_t token = be32(p);
 		p += 4;
-		if (token == TOK_BEGIN_NODE) {
-			const char *name = (const char *)p;
-			const uint8_t *nul = __builtin_memchr(p, 0, (size_t)(end - p));
-			if (!nul) {
-				*why = "unterminated node name";
-				return GFDT_EINVAL;
-			}
-			uint32_t n = (uint32_t)(nul - p);
-			if (depth == GFDT_MAX_DEPTH) {
-				*why = "nodes nested too deep";
-				return GFDT_EINVAL;
-			}
-			if (depth == 0 && n != 0) {
-				*why = "root node has a name";
-				return GFDT_EINVAL;
-			}
-			p += (n + 4) & ~3u;
-			if (p > end) {
-				*why = "node name padding past the structure block";
-				return GFDT_EINVAL;
-			}
-			depth++;
-			stack[depth] = (struct node){
-				.kind = classify(name, depth, depth > 1 ? stack[depth - 1].kind : NODE_OTHER),
-			};
-		} else if (token == TOK_END_NODE) {
-			if (depth == 0) {
-				*why = "FDT_END_NODE without a node";
-				return GFDT_EINVAL;
-			}
-			err = node_close(&w, &stack[depth]);
-			if (err) {
-				*why = w.why;
-				return err;
-			}
-			depth--;
-		} else if (token == TOK_PROP) {
+		if (token == TOK_PROP) { /* the most frequent token first */
 			if (end - p < 8) {
 				*why = "truncated property";
 				return GFDT_EINVAL;
 			}
 			uint32_t len = be32(p), nameoff = be32(p + 4);
-			p += 8;
-			if (len > (uint64_t)(end - p)) {
+			const uint8_t *val = p + 8;
+			if (len > (uint64_t)(end - val)) {
 				*why = "property value past the structure block";
 				return GFDT_EINVAL;
 			}
@@ -458,25 +508,62 @@ int fdt_parse(const void *blob, size_t size, struct fdt_info *out, const char **
 				*why = "property name offset outside the strings block";
 				return GFDT_EINVAL;
 			}
-			const char *name = (const char *)w.strings + nameoff;
-			if (depth == 0) {
+			if (n == stack) {
 				*why = "property outside any node";
 				return GFDT_EINVAL;
 			}
-			err = node_prop(&w, &stack[depth], nameoff, name, p, len);
-			if (err) {
-				*why = w.why;
-				return err;
+			enum prop_id id = prop_id(&w, nameoff);
+			if (id != P_UNKNOWN) {
+				err = node_prop(&w, n, id, val, len);
+				if (err) {
+					*why = w.why;
+					return err;
+				}
 			}
-			p += (len + 3) & ~3u;
+			p = val + ((len + 3) & ~3u);
 			if (p > end) {
 				*why = "property padding past the structure block";
 				return GFDT_EINVAL;
 			}
+		} else if (token == TOK_BEGIN_NODE) {
+			const char *name = (const char *)p;
+			const uint8_t *nul = __builtin_memchr(p, 0, (size_t)(end - p));
+			if (!nul) {
+				*why = "unterminated node name";
+				return GFDT_EINVAL;
+			}
+			uint32_t len = (uint32_t)(nul - p);
+			if (n == stack + GFDT_MAX_DEPTH) {
+				*why = "nodes nested too deep";
+				return GFDT_EINVAL;
+			}
+			if (n == stack && len != 0) {
+				*why = "root node has a name";
+				return GFDT_EINVAL;
+			}
+			p += (len + 4) & ~3u;
+			if (p > end) {
+				*why = "node name padding past the structure block";
+				return GFDT_EINVAL;
+			}
+			n++;
+			*n = (struct node){ .kind = classify(name, len, (unsigned int)(n - stack),
+							     n[-1].kind) };
+		} else if (token == TOK_END_NODE) {
+			if (n == stack) {
+				*why = "FDT_END_NODE without a node";
+				return GFDT_EINVAL;
+			}
+			err = node_close(&w, n);
+			if (err) {
+				*why = w.why;
+				return err;
+			}
+			n--;
 		} else if (token == TOK_NOP) {
 			continue;
 		} else if (token == TOK_END) {
-			if (depth != 0) {
+			if (n != stack) {
 				*why = "FDT_END inside a node";
 				return GFDT_EINVAL;
 			}

@@ -21,7 +21,10 @@ struct fdt_mem {
 	uint64_t base, size;
 };
 
-/* What the guest takes from the tree; a port or IRQ of 0 means absent. */
+/*
+ * What the guest takes from the tree; a port or IRQ of 0 means absent.
+ * Entries of apic_ids[] and mem[] past ncpus and nmem are undefined.
+ */
 struct fdt_info {
 	uint32_t ncpus;
 	uint32_t apic_ids[GFDT_MAX_CPUS]; /* in tree order */

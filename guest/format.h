@@ -20,6 +20,15 @@ struct strbuf {
 };
 #define STRBUF(array) { .buf = (array), .size = sizeof(array), .len = 0 }
 
+/*
+ * For a literal format, the first of a macro's arguments: its length, and
+ * how many bytes come before its first '%' (all of them when it has
+ * none). Both are constants: the compiler folds __builtin_strcspn.
+ */
+#define FMT_LEN(fmt, ...) (sizeof("" fmt) - 1)
+#define FMT_LIT(fmt, ...) __builtin_strcspn("" fmt, "%")
+#define FMT_SPAN(...) FMT_LEN(__VA_ARGS__), FMT_LIT(__VA_ARGS__)
+
 void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_add(struct strbuf *sb, const char *s);
 __attribute__((format(printf, 2, 3))) void sb_printf(struct strbuf *sb, const char *fmt, ...);
@@ -33,5 +42,20 @@ __attribute__((format(printf, 2, 3))) void sb_printf(struct strbuf *sb, const ch
 __attribute__((format(printf, 3, 0))) int vsnprintf(char *buf, size_t size, const char *fmt,
 						    va_list ap);
 __attribute__((format(printf, 3, 4))) int snprintf(char *buf, size_t size, const char *fmt, ...);
+
+/*
+ * The decimal digits of v written at dst, which must have room for 24
+ * bytes (up to 20 digits; bytes past them are overwritten too). Returns
+ * the end of the digits. For fixed lines built without a format.
+ */
+char *fmt_udec(char *dst, uint64_t v);
+
+/*
+ * Append fmt's output to sb. fmtlen is strlen(fmt) (fmt[fmtlen] is its
+ * NUL) and fmt[0..lit) holds no '%' (0 when unknown): callers that know
+ * them (FMT_SPAN) spare the scans.
+ */
+__attribute__((format(printf, 2, 0))) void sb_vformat(struct strbuf *sb, const char *fmt,
+						      size_t fmtlen, size_t lit, va_list ap);
 
 #endif

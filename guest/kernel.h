@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "asm.h"
+#include "format.h"
+#include "vmm/guest_abi.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uint64_t)(a) - 1))
@@ -48,6 +50,16 @@ static inline void outw(uint16_t port, uint16_t v)
 static inline void outl(uint16_t port, uint32_t v)
 {
 	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+/*
+ * Hand the VMM the guest-physical address of a record it reads during
+ * the OUT (the report channel): the memory clobber makes every store to
+ * the record happen first, even to a record on the stack.
+ */
+static inline void outl_record(uint16_t port, const void *rec)
+{
+	asm volatile("outl %0, %1" : : "a"((uint32_t)(uintptr_t)rec), "Nd"(port) : "memory");
 }
 
 static inline uint8_t inb(uint16_t port)
@@ -247,24 +259,45 @@ bool trap_caught(struct trap_info *info);
 const char *trap_name(uint64_t vector);
 /* "present write user" style decoding of a page-fault error code. */
 void trap_pf_flags(uint64_t error, char *buf, size_t size);
-/* One line describing the fault in tf: vector, error, RIP, CR2, CPL. */
-void trap_describe(const struct trap_frame *tf, uint64_t cr2, char *buf, size_t size);
+/* Append one line describing the fault in tf: vector, error, RIP, CR2, CPL. */
+void trap_describe(const struct trap_frame *tf, uint64_t cr2, struct strbuf *sb);
 
 /* Print the report for an unexpected fault or error, exit with EXIT_PANIC. */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...);
 
 /* ---- console, exit ------------------------------------------------------ */
 
-#include "format.h"
-
+/*
+ * Use the UART at port, or, under vmm (platform.loader_is_vmm), console
+ * records on the report channel (the UART is then left alone).
+ */
 void console_init(uint16_t port);
 void console_write(const char *s, size_t len);
+
+/*
+ * A console line built in place, laid out as a REPORT_KIND_CONSOLE record
+ * so that it goes to the VMM as it is when no other text is waiting.
+ */
+#define CONSOLE_LINE_MAX 512
+struct console_line {
+	struct report_console rec; /* filled by console_write_line() */
+	char text[CONSOLE_LINE_MAX];
+};
+/* Write l->text[0..len) (what console_write() does, with one copy less). */
+void console_write_line(struct console_line *l, size_t len);
+/* Send the text collected so far (records only; the UART has none). */
+void console_flush(void);
 /* From now on write without taking the lock (the fatal path may hold it). */
 void console_panic_mode(void);
-/* Formats into a 512-byte buffer (longer output is cut) and writes it. */
-__attribute__((format(printf, 1, 2))) int printf(const char *fmt, ...);
+/*
+ * Formats into a 512-byte buffer (longer output is cut) and writes it.
+ * printf() passes the format's length, so its format must be a literal.
+ */
+__attribute__((format(printf, 3, 4))) int printf_n(size_t fmtlen, size_t lit, const char *fmt,
+						   ...);
+#define printf(...) printf_n(FMT_SPAN(__VA_ARGS__), __VA_ARGS__)
 
-/* Write the exit port; never returns (halts if nothing listens). */
+/* Flush the console, write the exit port; never returns (halts if nothing listens). */
 __attribute__((noreturn)) void machine_exit(uint32_t value);
 
 /* ---- spinlocks ---------------------------------------------------------- */
@@ -273,9 +306,23 @@ struct spinlock {
 	volatile uint32_t locked;
 };
 
-/* Take the lock with interrupts off; returns the previous RFLAGS. */
-uint64_t spin_lock_irqsave(struct spinlock *l);
-void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags);
+/* Take the lock with interrupts off; returns the previous RFLAGS. Inline: a call costs ~10 emulated steps. */
+static inline uint64_t spin_lock_irqsave(struct spinlock *l)
+{
+	uint64_t flags;
+	asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
+		while (READ_ONCE(l->locked))
+			cpu_relax();
+	return flags;
+}
+
+static inline void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	if (flags & 0x200)
+		irq_enable();
+}
 
 /* ---- string routines (REP string instructions, see lib.c) --------------- */
 

@@ -1,5 +1,5 @@
 /*
- * lib.c - string routines and spinlocks.
+ * lib.c - string routines (the spinlocks are inline, in kernel.h).
  *
  * Kernel code is emulated one instruction at a time on this host (~1 us
  * each), and a REP string instruction costs about that per iteration but
@@ -8,56 +8,86 @@
  */
 #include "kernel.h"
 
+typedef uint64_t __attribute__((may_alias, aligned(1))) u64_any;
+typedef uint32_t __attribute__((may_alias, aligned(1))) u32_any;
+
 /*
  * Each REP iteration still costs about one emulated instruction, so bulk
- * copies move quadwords and only the tail moves bytes.
+ * copies move quadwords, and a tail of 1..7 bytes is one more quadword
+ * that overlaps what was copied (the regions must not overlap).
  */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	void *d = dst;
-	size_t q = n / 8, b = n % 8;
-	asm volatile("rep movsq\n\t"
-		     "mov %3, %%rcx\n\t"
-		     "rep movsb"
-		     : "+D"(d), "+S"(src), "+c"(q)
-		     : "r"(b)
-		     : "memory");
-	return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-	void *d = dst;
-	size_t q = n / 8, b = n % 8;
-	uint64_t v = 0x0101010101010101ULL * (uint8_t)c;
-	asm volatile("rep stosq\n\t"
-		     "mov %3, %%rcx\n\t"
-		     "rep stosb"
-		     : "+D"(d), "+c"(q)
-		     : "a"(v), "r"(b)
-		     : "memory");
-	return dst;
-}
-
-/*
- * Overlap-safe copy: backwards (DF=1) when dst lies inside [src, src+n).
- * Kept for the compiler, which may call it for overlapping copies.
- */
-void *memmove(void *dst, const void *src, size_t n)
-{
-	if ((uintptr_t)dst <= (uintptr_t)src || (uintptr_t)dst >= (uintptr_t)src + n)
-		return memcpy(dst, src, n);
-	if (n) {
-		void *d = (char *)dst + n - 1;
-		const void *s = (const char *)src + n - 1;
-		asm volatile("std; rep movsb; cld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+	if (n >= 8) {
+		void *d = dst;
+		const void *s = src;
+		size_t q = n / 8;
+		asm volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+		if (n % 8)
+			*(u64_any *)((char *)dst + n - 8) = *(const u64_any *)((const char *)src + n - 8);
+	} else if (n >= 4) {
+		*(u32_any *)dst = *(const u32_any *)src;
+		*(u32_any *)((char *)dst + n - 4) = *(const u32_any *)((const char *)src + n - 4);
+	} else {
+		void *d = dst;
+		asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	}
 	return dst;
 }
 
+/* Quadwords, then one overlapping quadword for the tail (as memcpy). */
+void *memset(void *dst, int c, size_t n)
+{
+	uint64_t v = 0x0101010101010101ULL * (uint8_t)c;
+	if (n >= 8) {
+		void *d = dst;
+		size_t q = n / 8;
+		asm volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+		if (n % 8)
+			*(u64_any *)((char *)dst + n - 8) = v;
+	} else {
+		void *d = dst;
+		asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(v) : "memory");
+	}
+	return dst;
+}
+
+/*
+ * Overlap-safe copy: forwards by bytes when dst lies below an overlapping
+ * src (memcpy's overlapping tail would read bytes already overwritten),
+ * backwards (DF=1) when dst lies inside [src, src+n).
+ */
+void *memmove(void *dst, const void *src, size_t n)
+{
+	uintptr_t d = (uintptr_t)dst, s = (uintptr_t)src;
+	if (d + n <= s || d >= s + n)
+		return memcpy(dst, src, n);
+	if (d < s) {
+		void *dp = dst;
+		asm volatile("rep movsb" : "+D"(dp), "+S"(src), "+c"(n) : : "memory");
+	} else if (n) {
+		void *dp = (char *)dst + n - 1;
+		const void *sp = (const char *)src + n - 1;
+		asm volatile("std; rep movsb; cld" : "+D"(dp), "+S"(sp), "+c"(n) : : "memory");
+	}
+	return dst;
+}
+
+/* Equal quadwords are skipped 8 bytes a step; the bytes decide the sign. */
 int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *pa = a, *pb = b;
+	size_t q = n / 8;
+	if (q) {
+		asm volatile("repe cmpsq" : "+D"(pb), "+S"(pa), "+c"(q) : : "memory", "cc");
+		if (*(const u64_any *)(pa - 8) != *(const u64_any *)(pb - 8)) {
+			pa -= 8; /* compare that quadword by bytes */
+			pb -= 8;
+			n = 8;
+		} else {
+			n %= 8;
+		}
+	}
 	if (!n)
 		return 0;
 	asm volatile("repe cmpsb" : "+D"(pb), "+S"(pa), "+c"(n) : : "memory", "cc");
@@ -109,21 +139,4 @@ size_t strlcpy(char *dst, const char *src, size_t size)
 		dst[n] = '\0';
 	}
 	return len;
-}
-
-uint64_t spin_lock_irqsave(struct spinlock *l)
-{
-	uint64_t flags;
-	asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
-	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (READ_ONCE(l->locked))
-			cpu_relax();
-	return flags;
-}
-
-void spin_unlock_irqrestore(struct spinlock *l, uint64_t flags)
-{
-	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	if (flags & 0x200)
-		irq_enable();
 }

@@ -4,6 +4,7 @@
  * The allocator hands out pages of usable RAM below the MMIO hole, above
  * everything the loader placed; freed pages go on a free list. It starts
  * on first use, so a boot that never allocates never reads the memory map.
+ * Zeroed single pages come first from a pool in .bss (see zero_pool).
  */
 #include "kernel.h"
 #include "mm.h"
@@ -11,6 +12,15 @@
 #include "vmm/layout.h"
 
 struct mm_space kernel_space = { .pml4 = boot_pml4 };
+
+/*
+ * Pages the loader zeroed with the rest of .bss: page_alloc() hands them
+ * out first, each once, so the first page tables cost no zeroing (a 4 KiB
+ * REP STOSQ is 512 emulated steps here).
+ */
+#define ZERO_POOL_PAGES 24
+static uint8_t zero_pool[ZERO_POOL_PAGES][PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
+static int zero_pool_used;
 
 static struct spinlock mm_lock;
 static struct spinlock identity_lock; /* edits of the kernel's identity map */
@@ -53,6 +63,11 @@ void *pages_alloc(size_t n, uint64_t align, bool zero)
 {
 	uint64_t flags = spin_lock_irqsave(&mm_lock);
 	void *p = NULL;
+	if (zero && n == 1 && align <= PAGE_SIZE && zero_pool_used < ZERO_POOL_PAGES) {
+		p = zero_pool[zero_pool_used++];
+		spin_unlock_irqrestore(&mm_lock, flags);
+		return p;
+	}
 	if (!mm_ready)
 		mm_start();
 	if (n == 1 && align <= PAGE_SIZE && free_list) {

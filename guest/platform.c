@@ -33,8 +33,8 @@ static void note_end(uint64_t end)
 		platform.loader_end = end;
 }
 
-/* A NUL-terminated loader string at addr, or NULL if it is not one. */
-static const char *mb_string(uint32_t addr)
+/* A NUL-terminated loader string at addr (its length in *len), or NULL. */
+static const char *mb_string(uint32_t addr, size_t *len)
 {
 	if (!mb_range_ok(addr, 1))
 		return NULL;
@@ -44,6 +44,7 @@ static const char *mb_string(uint32_t addr)
 	if (n == MB_MAX_STRING || n == room)
 		return NULL;
 	note_end(addr + n + 1);
+	*len = n;
 	return s;
 }
 
@@ -60,8 +61,13 @@ static void take_ports(const struct fdt_info *dt)
 	platform.features = dt->features;
 }
 
-static void find_dtb(const struct mb_info *mbi)
+/* Note where the modules end and find the one named "dtb" (once). */
+static void find_dtb(void)
 {
+	const struct mb_info *mbi = platform.mbi;
+	if (platform.modules_seen || !mbi || !(mbi->flags & MB_INFO_MODS))
+		return;
+	platform.modules_seen = true;
 	uint32_t count = mbi->mods_count;
 	if (count > MB_MAX_MODS || !mb_range_ok(mbi->mods_addr, count * sizeof(struct mb_module)))
 		return;
@@ -72,8 +78,9 @@ static void find_dtb(const struct mb_info *mbi)
 		if (end < start || !mb_range_ok(start, end - start))
 			continue;
 		note_end(end);
-		const char *name = mb_string(mods[i].string);
-		if (!name || strcmp(name, "dtb") != 0 || platform.dtb_blob)
+		size_t len;
+		const char *name = mb_string(mods[i].string, &len);
+		if (!name || len != 3 || memcmp(name, "dtb", 3) != 0 || platform.dtb_blob)
 			continue;
 		platform.dtb_blob = (const void *)(uintptr_t)start;
 		platform.dtb_size = end - start;
@@ -82,6 +89,7 @@ static void find_dtb(const struct mb_info *mbi)
 
 void platform_read_dtb(void)
 {
+	find_dtb();
 	if (platform.dtb_read || !platform.dtb_blob)
 		return;
 	platform.dtb_read = true;
@@ -101,26 +109,27 @@ void platform_early(uint32_t magic, uint32_t mbi_addr)
 	const struct mb_info *mbi = (const void *)(uintptr_t)mbi_addr;
 	platform.mbi = mbi;
 	note_end(mbi_addr + sizeof(*mbi));
+	size_t len;
 	if (mbi->flags & MB_INFO_CMDLINE) {
-		const char *s = mb_string(mbi->cmdline);
-		if (s)
+		const char *s = mb_string(mbi->cmdline, &len);
+		if (s) {
 			platform.cmdline = s;
+			platform.cmdline_len = len;
+		}
 	}
 	if (mbi->flags & MB_INFO_LOADER_NAME) {
-		const char *s = mb_string(mbi->boot_loader_name);
-		if (s)
+		const char *s = mb_string(mbi->boot_loader_name, &len);
+		if (s) {
 			platform.loader_name = s;
+			platform.loader_is_vmm = len == 3 && memcmp(s, "vmm", 3) == 0;
+		}
 	}
 	if ((mbi->flags & MB_INFO_MMAP) && mb_range_ok(mbi->mmap_addr, mbi->mmap_length))
 		note_end((uint64_t)mbi->mmap_addr + mbi->mmap_length);
-	if (mbi->flags & MB_INFO_MODS)
-		find_dtb(mbi);
 }
 
-static bool word_is(const char *w, size_t len, const char *s)
-{
-	return strlen(s) == len && memcmp(w, s, len) == 0;
-}
+/* The word w[0..len) is the literal lit. */
+#define WORD_IS(w, len, lit) ((len) == sizeof(lit) - 1 && memcmp((w), (lit), (len)) == 0)
 
 /* One key=value word of the command line. */
 static void parse_arg(const char *w, size_t len)
@@ -129,20 +138,21 @@ static void parse_arg(const char *w, size_t len)
 	size_t klen = eq ? (size_t)(eq - w) : len;
 	const char *val = eq ? eq + 1 : w + len;
 	size_t vlen = (size_t)(w + len - val);
-	if (word_is(w, klen, "tests")) {
+	if (WORD_IS(w, klen, "tests")) {
 		if (vlen >= sizeof(platform.tests)) {
 			printf("note: tests= list too long, ignored\n");
 			return;
 		}
 		memcpy(platform.tests, val, vlen);
 		platform.tests[vlen] = '\0';
-	} else if (word_is(w, klen, "apic")) {
-		platform.force_xapic = word_is(val, vlen, "xapic");
-		if (!platform.force_xapic && !word_is(val, vlen, "auto"))
+		platform.tests_len = vlen;
+	} else if (WORD_IS(w, klen, "apic")) {
+		platform.force_xapic = WORD_IS(val, vlen, "xapic");
+		if (!platform.force_xapic && !WORD_IS(val, vlen, "auto"))
 			printf("note: apic=%.*s unknown (use xapic or auto)\n", (int)vlen, val);
-	} else if (word_is(w, klen, "clock")) {
-		platform.force_pit = word_is(val, vlen, "pit");
-		if (!platform.force_pit && !word_is(val, vlen, "auto"))
+	} else if (WORD_IS(w, klen, "clock")) {
+		platform.force_pit = WORD_IS(val, vlen, "pit");
+		if (!platform.force_pit && !WORD_IS(val, vlen, "auto"))
 			printf("note: clock=%.*s unknown (use pit or auto)\n", (int)vlen, val);
 	} else {
 		printf("note: ignoring unknown argument '%.*s'\n", (int)len, w);
@@ -153,14 +163,15 @@ static void parse_arg(const char *w, size_t len)
 void platform_args(void)
 {
 	const char *p = platform.cmdline;
+	size_t left = platform.cmdline_len;
 	bool first = platform.mbi && (platform.mbi->flags & MB_INFO_CMDLINE);
-	if (!*p)
+	if (!left)
 		platform_read_dtb();
-	if (!*p && platform.have_dtb && platform.dt.bootargs) {
+	if (!left && platform.have_dtb && platform.dt.bootargs) {
 		p = platform.dt.bootargs;
+		left = strlen(p);
 		first = false;
 	}
-	size_t left = strlen(p);
 	while (left) {
 		const char *sp = memchr(p, ' ', left);
 		size_t len = sp ? (size_t)(sp - p) : left;

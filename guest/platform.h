@@ -52,12 +52,18 @@ struct platform {
 	uint32_t mb_magic;
 	const struct mb_info *mbi; /* NULL when magic or address is bad */
 	const char *cmdline;       /* the whole command line, "" if none */
+	size_t cmdline_len;
 	const char *loader_name;   /* "" if none */
+	bool loader_is_vmm;        /* loader_name is "vmm": the report channel is there */
 	uint32_t mmap_entries;     /* usable-or-not entries in the memory map */
-	uint64_t loader_end;       /* end of all the loader placed: kernel, modules, info */
+	uint64_t loader_end;       /* end of all the loader placed: kernel, modules, info
+				      (complete once the modules were looked at, see
+				      platform_read_dtb) */
+	bool modules_seen;
 
 	/* arguments */
 	char tests[PLATFORM_TESTS_LEN]; /* "tests=" value; "" = all suites */
+	size_t tests_len;
 	bool force_xapic;              /* apic=xapic */
 	bool force_pit;                /* clock=pit: TSC frequency from the PIT */
 
@@ -89,16 +95,18 @@ struct platform {
 extern struct platform platform;
 
 /*
- * Check the Multiboot info at mbi_addr and find the "dtb" module (not
- * read yet). Cheap: no port I/O. Call first thing in kmain().
+ * Check the Multiboot info at mbi_addr: command line and loader name.
+ * Cheap: no port I/O, no module list (platform_read_dtb() looks at that).
+ * Call first thing in kmain().
  */
 void platform_early(uint32_t magic, uint32_t mbi_addr);
 
 /*
- * Read the "dtb" module once, if there is one, and take the ports from
- * it. Reading costs thousands of emulated instructions, so the tests=hello
- * boot skips it and uses the fixed ports of vmm/layout.h; CPU and memory
- * queries read it on demand.
+ * Find the "dtb" module among the Multiboot modules (noting where they
+ * end, for the page allocator), read it once, and take the ports from
+ * it. Reading costs about a thousand emulated instructions, so the
+ * tests=hello boot skips it and uses the fixed ports of vmm/layout.h; CPU
+ * and memory queries read it on demand.
  */
 void platform_read_dtb(void);
 

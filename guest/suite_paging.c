@@ -34,7 +34,7 @@ static enum trap_action map_on_fault(struct trap_frame *tf)
 
 static void test_map_unmap(void)
 {
-	uint64_t *page = page_alloc();
+	uint64_t *page = pages_alloc(1, PAGE_SIZE, false); /* its content is written first */
 	volatile uint64_t *va = (volatile uint64_t *)(uintptr_t)TEST_VA;
 	struct trap_info info;
 	char flags[48];

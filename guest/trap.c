@@ -101,21 +101,32 @@ const char *trap_name(uint64_t vector)
 
 void trap_pf_flags(uint64_t error, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s %s %s%s%s", error & PF_PRESENT ? "present" : "not-present",
-		 error & PF_WRITE ? "write" : "read", error & PF_USER ? "user" : "supervisor",
-		 error & PF_RSVD ? " reserved" : "", error & PF_FETCH ? " fetch" : "");
+	/* By present | write | user, so the common case is one copy. */
+	static const char *const base[8] = {
+		"not-present read supervisor", "present read supervisor",
+		"not-present write supervisor", "present write supervisor",
+		"not-present read user", "present read user",
+		"not-present write user", "present write user",
+	};
+	struct strbuf sb = { .buf = buf, .size = size, .len = 0 };
+	sb_add(&sb, base[error & (PF_PRESENT | PF_WRITE | PF_USER)]);
+	if (error & PF_RSVD)
+		sb_addn(&sb, " reserved", 9);
+	if (error & PF_FETCH)
+		sb_addn(&sb, " fetch", 6);
 }
 
-void trap_describe(const struct trap_frame *tf, uint64_t cr2, char *buf, size_t size)
+void trap_describe(const struct trap_frame *tf, uint64_t cr2, struct strbuf *sb)
 {
-	char flags[48] = "";
+	sb_printf(sb, "%s (vector %lu) error 0x%lx ", trap_name(tf->vector), tf->vector, tf->error);
 	if (tf->vector == X86_PF) {
-		flags[0] = '[';
-		trap_pf_flags(tf->error, flags + 1, sizeof(flags) - 2);
-		strlcpy(flags + strlen(flags), "] ", sizeof(flags) - strlen(flags));
+		char flags[48];
+		sb_addn(sb, "[", 1);
+		trap_pf_flags(tf->error, flags, sizeof(flags));
+		sb_add(sb, flags);
+		sb_addn(sb, "] ", 2);
 	}
-	snprintf(buf, size, "%s (vector %lu) error 0x%lx %sat RIP 0x%lx CPL%lu CR2 0x%lx",
-		 trap_name(tf->vector), tf->vector, tf->error, flags, tf->rip, tf->cs & 3, cr2);
+	sb_printf(sb, "at RIP 0x%lx CPL%lu CR2 0x%lx", tf->rip, tf->cs & 3, cr2);
 }
 
 static uint64_t extable_find(uint64_t rip)
@@ -131,14 +142,17 @@ static __attribute__((noreturn)) void trap_fatal(struct trap_frame *tf)
 	struct percpu *cpu = this_cpu();
 	uint64_t cr2 = read_cr2();
 	char line[200];
+	struct strbuf sb = STRBUF(line);
 	if (++cpu->fatal_depth > 1) {
-		/* A fault while reporting a fault: say nothing more, just stop. */
+		/* A fault while reporting a fault: send what was said once, then stop. */
+		if (cpu->fatal_depth == 2)
+			console_flush();
 		outl(platform.exit_port, EXIT_PANIC);
 		for (;;)
 			asm volatile("cli; hlt");
 	}
 	console_panic_mode();
-	trap_describe(tf, cr2, line, sizeof(line));
+	trap_describe(tf, cr2, &sb);
 	printf("FATAL: unexpected %s on CPU %u (APIC ID %u)\n", line, cpu->index, cpu->apic_id);
 	printf("  rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", tf->rax, tf->rbx, tf->rcx, tf->rdx);
 	printf("  rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", tf->rsi, tf->rdi, tf->rbp, tf->rsp);

@@ -29,6 +29,55 @@ static bool probed;
 static uint64_t syscalls_by_fault;
 static char probe_result[96] = "not probed";
 
+/* Spaces of destroyed tasks: the .user code and a stack mapped, nothing else. */
+static struct mm_space spares[MAX_CPUS];
+static int nspares;
+static struct spinlock spares_lock;
+
+static bool spare_take(struct mm_space *as)
+{
+	bool found = false;
+	uint64_t flags = spin_lock_irqsave(&spares_lock);
+	if (nspares) {
+		*as = spares[--nspares];
+		found = true;
+	}
+	spin_unlock_irqrestore(&spares_lock, flags);
+	return found;
+}
+
+static bool spare_give(const struct mm_space *as)
+{
+	bool kept = false;
+	uint64_t flags = spin_lock_irqsave(&spares_lock);
+	if (nspares < (int)ARRAY_SIZE(spares)) {
+		spares[nspares++] = *as;
+		kept = true;
+	}
+	spin_unlock_irqrestore(&spares_lock, flags);
+	return kept;
+}
+
+/* A new space with the .user section (read-only) and the stack (not zeroed) mapped. */
+static int space_build(struct mm_space *as)
+{
+	uint64_t start = (uint64_t)(uintptr_t)__user_start, end = (uint64_t)(uintptr_t)__user_end;
+	if (mm_space_init(as) != 0)
+		return -ENOMEM;
+	for (uint64_t pa = start; pa < end; pa += PAGE_SIZE)
+		if (mm_map(as, USER_CODE_VA + (pa - start), pa, PTE_U) != 0)
+			return -ENOMEM;
+	for (uint64_t i = 1; i <= USER_STACK_PAGES; i++) {
+		void *page = pages_alloc(1, PAGE_SIZE, false);
+		if (!page || mm_map(as, USER_STACK_TOP - i * PAGE_SIZE, (uint64_t)(uintptr_t)page,
+				    PTE_U | PTE_W) != 0) {
+			page_free(page);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int utask_create(struct utask *t, const char *name, const void *fn, uint64_t arg)
 {
 	uint64_t start = (uint64_t)(uintptr_t)__user_start, end = (uint64_t)(uintptr_t)__user_end;
@@ -38,27 +87,20 @@ int utask_create(struct utask *t, const char *name, const void *fn, uint64_t arg
 		return -EINVAL;
 	if (USER_CODE_VA + (end - start) > USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE)
 		return -E2BIG; /* the .user section would run into the stack */
+	if (!probed)
+		user_init(); /* its probe task leaves a space behind for this one */
 	t->name = name;
-	if (mm_space_init(&t->space) != 0)
-		return -ENOMEM;
 	t->entry = USER_CODE_VA + (f - start);
 	t->stack_top = USER_STACK_TOP;
 	t->arg = arg;
-	for (uint64_t pa = start; pa < end; pa += PAGE_SIZE)
-		if (mm_map(&t->space, USER_CODE_VA + (pa - start), pa, PTE_U) != 0)
-			goto err_free_tables;
-	for (uint64_t i = 1; i <= USER_STACK_PAGES; i++) {
-		void *page = page_alloc();
-		if (!page || mm_map(&t->space, USER_STACK_TOP - i * PAGE_SIZE,
-				    (uint64_t)(uintptr_t)page, PTE_U | PTE_W) != 0) {
-			page_free(page);
-			goto err_free_tables;
-		}
+	if (spare_take(&t->space))
+		return 0;
+	if (space_build(&t->space) != 0) {
+		t->more_ram = true; /* half built: free it, never keep it */
+		utask_destroy(t);
+		return -ENOMEM;
 	}
 	return 0;
-err_free_tables:
-	utask_destroy(t);
-	return -ENOMEM;
 }
 
 int utask_map_ram(struct utask *t, uint64_t va, uint64_t bytes)
@@ -67,6 +109,7 @@ int utask_map_ram(struct utask *t, uint64_t va, uint64_t bytes)
 	if (va < USER_DATA_VA || va + bytes < va || va + bytes > MM_USER_END ||
 	    (va | bytes) & (PAGE_SIZE - 1))
 		return -EINVAL;
+	t->more_ram = true;
 	while (bytes) {
 		bool big = !(va & (huge - 1)) && bytes >= huge;
 		uint64_t len = big ? huge : PAGE_SIZE;
@@ -90,6 +133,10 @@ void utask_destroy(struct utask *t)
 {
 	if (!t->space.pml4)
 		return;
+	if (!t->more_ram && spare_give(&t->space)) {
+		t->space.pml4 = NULL;
+		return;
+	}
 	/* Stack pages are the task's; code pages belong to the kernel image. */
 	for (uint64_t i = 1; i <= USER_STACK_PAGES; i++) {
 		uint64_t *e = mm_lookup(&t->space, USER_STACK_TOP - i * PAGE_SIZE);
@@ -161,7 +208,8 @@ void utask_fault(struct trap_frame *tf)
 {
 	struct percpu *cpu = this_cpu();
 	struct utask *t = cpu->task;
-	char line[200];
+	struct console_line line;
+	struct strbuf sb = { .buf = line.text, .size = sizeof(line.text), .len = 0 };
 	if (syscall_by_fault(tf))
 		return;
 	t->killed = true;
@@ -169,8 +217,10 @@ void utask_fault(struct trap_frame *tf)
 	t->fault.error = tf->error;
 	t->fault.rip = tf->rip;
 	t->fault.cr2 = tf->vector == X86_PF ? read_cr2() : 0;
-	trap_describe(tf, t->fault.cr2, line, sizeof(line));
-	printf("user task '%s' killed on CPU %u: %s\n", t->name, cpu->index, line);
+	sb_printf(&sb, "user task '%s' killed on CPU %u: ", t->name, cpu->index);
+	trap_describe(tf, t->fault.cr2, &sb);
+	sb_addn(&sb, "\n", 1);
+	console_write_line(&line, sb.len < sizeof(line.text) ? sb.len : sizeof(line.text) - 1);
 	utask_return(&cpu->kctx, -EFAULT);
 }
 

@@ -24,12 +24,13 @@
 /* Code and stack share one page table: the stack ends at the first 2 MiB's end. */
 #define USER_CODE_VA MM_USER_BASE
 #define USER_STACK_TOP (MM_USER_BASE + 0x200000ULL)
-#define USER_STACK_PAGES 4
+#define USER_STACK_PAGES 1 /* the programs barely use a stack */
 #define USER_DATA_VA (MM_USER_BASE + 0x80000000ULL) /* first address for utask_map_ram */
 
 struct utask {
 	const char *name;
 	struct mm_space space;
+	bool more_ram; /* utask_map_ram() added to the space: not reused */
 	uint64_t entry, stack_top, arg;
 	/* outcome of the last utask_run() */
 	bool killed;
@@ -43,7 +44,10 @@ extern char __user_start[], __user_end[];
 /*
  * Build a task whose entry is fn, a symbol in the .user section; arg
  * arrives in RDI. Returns 0, -EINVAL (fn outside .user), -E2BIG (.user
- * too big for the space below the stack), -ENOMEM.
+ * too big for the space below the stack), -ENOMEM. The address space of
+ * a destroyed task (code and stack mapped, nothing added) is kept and
+ * given to the next task: a new one costs thousands of emulated steps
+ * (zeroed table pages). The stack is not zeroed either way.
  */
 int utask_create(struct utask *t, const char *name, const void *fn, uint64_t arg);
 
@@ -60,7 +64,10 @@ int utask_map_ram(struct utask *t, uint64_t va, uint64_t bytes);
  */
 int64_t utask_run(struct utask *t);
 
-/* Free the task's page tables (not the RAM given by utask_map_ram). */
+/*
+ * Free the task's page tables (not the RAM given by utask_map_ram), or
+ * keep its space for the next utask_create() when nothing was added.
+ */
 void utask_destroy(struct utask *t);
 
 /* Probe SYSRETQ once (done by the first utask_run); the result. */

@@ -79,6 +79,32 @@ user_spin:
 	jnz 1b
 2:	SYSCALL3 SYS_EXIT
 
+/*
+ * Spin until the TSC reaches rdi; exit with the longest time between two
+ * TSC reads (ticks): how long this CPU was away, in an interrupt handler
+ * or stopped by the host.
+ */
+	.globl user_spin_tsc
+user_spin_tsc:
+	rdtsc
+	shlq $32, %rdx
+	orq %rax, %rdx
+	movq %rdx, %r8 /* previous read */
+	xorl %r9d, %r9d /* longest gap */
+1:	rdtsc
+	shlq $32, %rdx
+	orq %rax, %rdx
+	movq %rdx, %rax
+	subq %r8, %rax
+	cmpq %r9, %rax
+	jbe 2f
+	movq %rax, %r9
+2:	movq %rdx, %r8
+	cmpq %rdi, %rdx
+	jb 1b
+	movq %r9, %rdi
+	SYSCALL3 SYS_EXIT
+
 /* Sum of 1..rdi: exit(sum). */
 	.globl user_sum
 user_sum:

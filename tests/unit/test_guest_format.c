@@ -37,6 +37,8 @@ static void test_integers(void)
 	SAME("[%016lx] [%3x] [%-8u]|", 0x1234UL, 0x12345u, 7u);
 	SAME("[%05d]", -42);
 	SAME("[%*d] [%-*d]", 6, 12, 6, 12);
+	SAME("%u %u %u %u %u %u %u", 0u, 9u, 10u, 99u, 100u, 101u, 1000u);
+	SAME("%lu %d %x %08x %016lx", 10000000000000000000UL, -100, 0x10u, 0xabcu, 0x10UL);
 	SAME("%p", (void *)0x1234);
 	SAME("[%20p]", (void *)0xffff800000001000ULL);
 }
@@ -86,11 +88,36 @@ static void test_strbuf(void)
 	CHECK_STR(buf, "abc42defg");
 }
 
+/* A format whose length and '%'-free start the caller passes (FMT_SPAN). */
+__attribute__((format(printf, 5, 6))) static void span_format(char *buf, size_t size,
+							      size_t fmtlen, size_t lit,
+							      const char *fmt, ...)
+{
+	struct strbuf sb = { .buf = buf, .size = size, .len = 0 };
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vformat(&sb, fmt, fmtlen, lit, ap);
+	va_end(ap);
+}
+
+#define SPAN(...) span_format(got, sizeof(got), FMT_SPAN(__VA_ARGS__), __VA_ARGS__)
+
+static void test_span(void)
+{
+	SPAN("dtb lists %u CPUs in %s", 4u, "tree");
+	CHECK_STR(got, "dtb lists 4 CPUs in tree");
+	SPAN("no conversion, 100%% literal");
+	CHECK_STR(got, "no conversion, 100% literal");
+	span_format(got, sizeof(got), 6, 0, "a%db%d", 1, 2); /* lit 0: start unknown */
+	CHECK_STR(got, "a1b2");
+}
+
 int main(void)
 {
 	RUN(test_integers);
 	RUN(test_strings);
 	RUN(test_truncation);
 	RUN(test_strbuf);
+	RUN(test_span);
 	return unit_done();
 }
