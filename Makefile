@@ -147,10 +147,11 @@ test: all unit guests tools $(B)/vmm-asan
 	bash tests/run
 
 fuzz: $(FUZZ_BINS)
+	bash tests/fuzz/mkseeds.sh $(B)/fuzz/seeds
 	@for f in $(FUZZ_BINS); do \
 		mkdir -p $(B)/fuzz/corpus-$$(basename $$f); \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(B)/fuzz/corpus-$$(basename $$f) \
-			tests/fuzz/seeds/$$(basename $$f) || exit 1; \
+			$(B)/fuzz/seeds/$$(basename $$f) || exit 1; \
 	done
 
 install: $(B)/vmm

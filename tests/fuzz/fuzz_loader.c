@@ -8,9 +8,8 @@
  * and of each other, file bytes inside the input, the entry inside a
  * segment's file bytes, and loaded bytes equal to the file's.
  *
- * Seeds: tests/fuzz/seeds/fuzz_loader/, written by
- *	sh tests/guests/mkimages.sh DIR && sh tests/guests/mkbad.sh DIR
- * and copying the .bin files of DIR there.
+ * Seeds: the images of tests/guests/mkimages.sh and mkbad.sh, written to
+ * build/fuzz/seeds/fuzz_loader/ by tests/fuzz/mkseeds.sh.
  */
 #include "vmm/layout.h"
 #include "vmm/loader.h"
